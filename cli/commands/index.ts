@@ -4,6 +4,18 @@ import type { CliCommand } from "../main.js";
 export const COMMANDS: Record<string, CliCommand> = {
   broker: {
     summary: "run a broker: broker start [--config server.properties] [--override k=v]",
-    load: () => import("./not-built.js").then((m) => m.notBuilt("broker")),
+    load: () => import("./broker.js"),
+  },
+  storage: {
+    summary: "KRaft storage tool: storage random-uuid | format --cluster-id ID --config F",
+    load: () => import("./storage.js"),
+  },
+  "dump-log": {
+    summary: "print segment, index and time-index files: dump-log --files F[,F...]",
+    load: () => import("./dump-log.js"),
+  },
+  operator: {
+    summary: "run the Kubernetes operator",
+    load: () => import("./operator.js"),
   },
 };
