@@ -14,6 +14,14 @@ export const COMMANDS: Record<string, CliCommand> = {
     summary: "print segment, index and time-index files: dump-log --files F[,F...]",
     load: () => import("./dump-log.js"),
   },
+  "consumer-groups": {
+    summary: "list, describe and reset consumer groups: consumer-groups --bootstrap-server H:P --list",
+    load: () => import("./consumer-groups.js"),
+  },
+  transactions: {
+    summary: "list and describe transactions: transactions --bootstrap-server H:P list|describe",
+    load: () => import("./transactions.js"),
+  },
   operator: {
     summary: "run the Kubernetes operator",
     load: () => import("./operator.js"),
