@@ -1,0 +1,137 @@
+/** Test harness for the transaction coordinator: manual time, in-memory log, recording marker writer. */
+
+import { ManualTime } from "../../../broker/coordinator/group/time.js";
+import { TransactionCoordinator } from "../../../broker/coordinator/txn/coordinator.js";
+import type {
+  MarkerPartitionResult,
+  MarkerRequest,
+  MarkerWriter,
+} from "../../../broker/coordinator/txn/markers.js";
+import type { ProducerIdAllocator } from "../../../broker/coordinator/txn/producer-ids.js";
+import { decodeTxnRecord } from "../../../broker/coordinator/txn/records.js";
+import type { TxnTransit } from "../../../broker/coordinator/txn/state.js";
+import type {
+  TxnCoordinatorConfig,
+  TxnLogRecord,
+  TxnLogWriter,
+} from "../../../broker/coordinator/txn/types.js";
+import { ErrorCode, KafkaError } from "../../../protocol/errors/index.js";
+
+/** __transaction_state in memory; can fail appends or hold them in flight. */
+export class MemoryTxnLog implements TxnLogWriter {
+  readonly partitions = new Map<number, TxnLogRecord[]>();
+  failWith: number | null = null;
+  private gate: Promise<void> | null = null;
+  private openGate: (() => void) | null = null;
+
+  async append(partition: number, records: { key: Buffer; value: Buffer | null }[]): Promise<void> {
+    if (this.gate) await this.gate;
+    if (this.failWith !== null) throw new KafkaError(this.failWith);
+    const list = this.partitions.get(partition) ?? [];
+    list.push(...records.map((r) => ({ key: Buffer.from(r.key), value: r.value && Buffer.from(r.value) })));
+    this.partitions.set(partition, list);
+  }
+
+  hold(): void {
+    this.gate = new Promise((r) => {
+      this.openGate = r;
+    });
+  }
+
+  release(): void {
+    this.openGate?.();
+    this.gate = null;
+  }
+
+  records(partition: number): TxnLogRecord[] {
+    return this.partitions.get(partition) ?? [];
+  }
+
+  /** Decoded values written for one transactional id, oldest first (null = tombstone). */
+  history(partition: number, transactionalId: string): (TxnTransit | null)[] {
+    return this.records(partition)
+      .map((r) => decodeTxnRecord(r.key!, r.value))
+      .filter((d) => d.transactionalId === transactionalId)
+      .map((d) => d.value);
+  }
+}
+
+/** Records every marker request; answers NONE unless `answer` says otherwise; can hold requests. */
+export class RecordingMarkers implements MarkerWriter {
+  readonly calls: MarkerRequest[] = [];
+  answer: (req: MarkerRequest, attempt: number) => MarkerPartitionResult[] | Error = (req) =>
+    req.partitions.map((tp) => ({ ...tp, errorCode: ErrorCode.NONE }));
+  private gate: Promise<void> | null = null;
+  private openGate: (() => void) | null = null;
+
+  async writeMarkers(req: MarkerRequest): Promise<MarkerPartitionResult[]> {
+    this.calls.push({ ...req, partitions: req.partitions.map((tp) => ({ ...tp })) });
+    if (this.gate) await this.gate;
+    const a = this.answer(req, this.calls.length);
+    if (a instanceof Error) throw a;
+    return a;
+  }
+
+  hold(): void {
+    this.gate = new Promise((r) => {
+      this.openGate = r;
+    });
+  }
+
+  release(): void {
+    this.openGate?.();
+    this.gate = null;
+  }
+}
+
+export class CountingAllocator implements ProducerIdAllocator {
+  constructor(public next = 1000n) {}
+  async generateProducerId(): Promise<bigint> {
+    return this.next++;
+  }
+}
+
+export interface TxnHarness {
+  time: ManualTime;
+  log: MemoryTxnLog;
+  markers: RecordingMarkers;
+  ids: CountingAllocator;
+  coord: TransactionCoordinator;
+}
+
+export const NUM_PARTITIONS = 4;
+
+/** A coordinator owning every __transaction_state partition at coordinator epoch `epoch`. */
+export async function setup(
+  config: Partial<TxnCoordinatorConfig> = {},
+  opts: {
+    log?: MemoryTxnLog;
+    time?: ManualTime;
+    ids?: CountingAllocator;
+    epoch?: number;
+    load?: boolean;
+  } = {},
+): Promise<TxnHarness> {
+  const time = opts.time ?? new ManualTime();
+  const log = opts.log ?? new MemoryTxnLog();
+  const markers = new RecordingMarkers();
+  const ids = opts.ids ?? new CountingAllocator();
+  const coord = new TransactionCoordinator({
+    writer: log,
+    markers,
+    producerIds: ids,
+    time,
+    config: { "transaction.state.log.num.partitions": NUM_PARTITIONS, ...config },
+  });
+  coord.startup();
+  if (opts.load !== false) {
+    for (let p = 0; p < NUM_PARTITIONS; p++)
+      await coord.onPartitionLoad(p, opts.epoch ?? 0, log.records(p).slice());
+  }
+  return { time, log, markers, ids, coord };
+}
+
+/** Let pending promise callbacks run (background marker/complete work that is not waiting on time). */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+}
