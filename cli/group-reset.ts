@@ -53,29 +53,31 @@ export function planReset(
   scenario: Scenario,
   o: PartitionOffsets,
 ): PlannedOffset[] {
-  return parts.map((p) => {
-    const k = `${p.topic}:${p.partition}`;
-    const lo = o.earliest.get(k) ?? 0n;
-    const hi = o.latest.get(k) ?? lo;
-    const clamp = (x: bigint) => (x < lo ? lo : x > hi ? hi : x);
-    switch (scenario.kind) {
-      case "earliest":
-        return { ...p, offset: lo };
-      case "latest":
-        return { ...p, offset: hi };
-      case "current":
-        return { ...p, offset: o.committed.get(k) ?? hi };
-      case "offset":
-        return { ...p, offset: clamp(scenario.n) };
-      case "shift": {
-        const base = o.committed.get(k);
-        if (base === undefined) {
-          throw new Error(`Expected a committed offset for ${p.topic}-${p.partition} to shift from`);
-        }
-        return { ...p, offset: clamp(base + scenario.n) };
+  return parts.map((p) => ({ ...p, offset: newOffset(p, scenario, o) }));
+}
+
+function newOffset(p: { topic: string; partition: number }, scenario: Scenario, o: PartitionOffsets): bigint {
+  const k = `${p.topic}:${p.partition}`;
+  const lo = o.earliest.get(k) ?? 0n;
+  const hi = o.latest.get(k) ?? lo;
+  const clamp = (x: bigint) => (x < lo ? lo : x > hi ? hi : x);
+  switch (scenario.kind) {
+    case "earliest":
+      return lo;
+    case "latest":
+      return hi;
+    case "current":
+      return o.committed.get(k) ?? hi;
+    case "offset":
+      return clamp(scenario.n);
+    case "shift": {
+      const base = o.committed.get(k);
+      if (base === undefined) {
+        throw new Error(`Expected a committed offset for ${p.topic}-${p.partition} to shift from`);
       }
-      case "datetime":
-        return { ...p, offset: clamp(o.atTime?.get(k) ?? hi) };
+      return clamp(base + scenario.n);
     }
-  });
+    case "datetime":
+      return clamp(o.atTime?.get(k) ?? hi);
+  }
 }

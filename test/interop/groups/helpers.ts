@@ -21,7 +21,7 @@ export function kafkaFor(bootstrap: string, clientId = "gregor-groups-test"): Ka
   return new Kafka({
     clientId,
     brokers: [bootstrap],
-    logLevel: logLevel.NOTHING,
+    logLevel: process.env.GROUPS_TEST_KAFKAJS_LOG ? logLevel.INFO : logLevel.NOTHING,
     retry: { initialRetryTime: 100, retries: 20 },
   });
 }

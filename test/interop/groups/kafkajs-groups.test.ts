@@ -1,5 +1,5 @@
 import type { Consumer, Kafka } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import type { BrokerProcess } from "../../harness/broker-process.js";
 import { kafkaFor, produceSpread, startGroupBroker, waitFor } from "./helpers.js";
 
@@ -32,12 +32,28 @@ interface Seen {
 
 describe("KafkaJS consumer group", () => {
   it("shares six partitions among three members and rebalances when one leaves", async () => {
+    onTestFailed(() => {
+      // The broker's warnings and errors, to tell a coordinator fault from a slow machine.
+      const lines = broker.output().split("\n");
+      console.error(
+        lines
+          .filter((l) => /"level":(40|50|60)/.test(l))
+          .slice(-40)
+          .join("\n"),
+      );
+    });
     const topic = "kjs-shared";
     await produceSpread(kafka, topic, 6, 60, "a");
     const seen: Seen[] = [];
     const assigned = new Map<number, number[]>();
     for (let i = 0; i < 3; i++) {
-      const c = kafka.consumer({ groupId: "kjs-g", heartbeatInterval: 300, sessionTimeout: 10_000 });
+      // A short fetch wait lets members notice a rebalance quickly (KafkaJS heartbeats between fetches).
+      const c = kafka.consumer({
+        groupId: "kjs-g",
+        heartbeatInterval: 300,
+        sessionTimeout: 20_000,
+        maxWaitTimeInMs: 500,
+      });
       consumers.push(c);
       c.on(c.events.GROUP_JOIN, (e) => {
         assigned.set(i, (e.payload.memberAssignment[topic] ?? []).slice().sort());

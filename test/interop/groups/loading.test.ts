@@ -4,12 +4,12 @@ import { type BrokerProcess, startBroker } from "../../harness/broker-process.js
 import { RawClient } from "../broker/raw-client.js";
 
 /**
- * COORDINATOR_LOAD_IN_PROGRESS at the wire: a __consumer_offsets partition with 400k offset
+ * COORDINATOR_LOAD_IN_PROGRESS at the wire: a __consumer_offsets partition with 600k offset
  * records takes a moment to load after a restart; requests for its group get error 14 until the
  * load finishes, then the committed offsets. (One offsets partition, so the group's is the big one.)
  */
 const OVERRIDES = { "offsets.topic.num.partitions": "1", "num.partitions": "1" };
-const BATCHES = 40;
+const BATCHES = 60;
 const PER_BATCH = 10_000;
 let owner: BrokerProcess | undefined;
 let broker: BrokerProcess | undefined;

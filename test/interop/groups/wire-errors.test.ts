@@ -91,6 +91,12 @@ describe("group APIs at the wire level", () => {
       ["b", 0, broker.port],
       ["c", 0, broker.port],
     ]);
+    // Transactional ids (key type 1) are located the same way, on __transaction_state.
+    const txn = await raw.send(10, 4, { key: "", keyType: 1, coordinatorKeys: ["tx-1", ""] });
+    expect(txn.coordinators.map((c) => [c.key, c.errorCode, c.port])).toEqual([
+      ["tx-1", 0, broker.port],
+      ["", ErrorCode.INVALID_REQUEST, -1],
+    ]);
     const bad = await raw.send(10, 4, { key: "", keyType: 7, coordinatorKeys: ["a"] });
     expect(bad.coordinators[0]!.errorCode).toBe(ErrorCode.INVALID_REQUEST);
   });
