@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
 import { BATCH } from "../../protocol/records/header.js";
+import { TXN_INDEX_SUFFIX } from "../producer/txn-index.js";
 import type { LogConfig } from "./config.js";
 import {
   CLEANED_SUFFIX,
@@ -35,6 +36,8 @@ export interface LoadedSegments {
 }
 
 const SEGMENT_NAME = /^(\d{20})\.(log|index|timeindex)$/;
+/** Segment files a cleaner swap replaces, the producer layer's .txnindex included. */
+const SWAPPABLE_NAME = /^(\d{20})\.(log|index|timeindex|txnindex)$/;
 
 /**
  * Open a partition directory. After a clean shutdown this lists the directory and stats each
@@ -135,7 +138,7 @@ export function loadSegments(o: LoadSegmentsOptions): LoadedSegments {
 function completeSwaps(dir: string, names: Set<string>, mustRecover: Set<string>): void {
   const swapBases = new Set<string>();
   for (const n of names) {
-    const m = /^(\d{20})\.(log|index|timeindex)\.swap$/.exec(n);
+    const m = /^(\d{20})\.(log|index|timeindex|txnindex)\.swap$/.exec(n);
     if (m) swapBases.add(m[1]!);
   }
   for (const base of swapBases) {
@@ -143,7 +146,7 @@ function completeSwaps(dir: string, names: Set<string>, mustRecover: Set<string>
     const logName = names.has(swapLog) ? swapLog : `${base}${LOG_SUFFIX}`;
     const end = nextOffsetOfFile(path.join(dir, logName), BigInt(base));
     for (const n of [...names]) {
-      const m = SEGMENT_NAME.exec(n);
+      const m = SWAPPABLE_NAME.exec(n);
       if (!m) continue;
       const b = BigInt(m[1]!);
       const sameBaseOld = m[1] === base && names.has(swapLog);
@@ -152,7 +155,7 @@ function completeSwaps(dir: string, names: Set<string>, mustRecover: Set<string>
         names.delete(n);
       }
     }
-    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
       const from = `${base}${suffix}${SWAP_SUFFIX}`;
       if (!names.has(from)) continue;
       fs.renameSync(path.join(dir, from), segmentPath(dir, BigInt(base), suffix));

@@ -3,7 +3,7 @@ import { OffsetOutOfRangeError } from "./errors.js";
 import { recordTimestamps } from "./record-scan.js";
 import type { BatchInfo, LogSegment } from "./segment.js";
 
-/** Fetch and ListOffsets over a partition's segments: synchronous, whole batches only. */
+/** Fetch (synchronous, whole batches) and ListOffsets (record-level, async) over a partition's segments. */
 
 export interface ReadOptions {
   /** Exclude batches reaching this offset (e.g. the high watermark). */
@@ -111,32 +111,64 @@ export function readLog(
   return out;
 }
 
+/** A segment in the search was deleted meanwhile: search again. */
+const RETRY = Symbol("retry");
+
 /**
- * ListOffsets: -2 earliest (and -4 earliest local), -1 latest, -3 the record with the largest
- * timestamp, otherwise the first record with timestamp >= ts. Record-level for uncompressed
- * batches; for compressed ones the batch's first offset (this answer must be synchronous).
+ * ListOffsets: -2 earliest (and -4 earliest local), -1 latest, -3 the first record carrying the
+ * largest timestamp, otherwise the first record (in offset order) with timestamp >= ts, with that
+ * record's timestamp. Record-level for every codec: compressed batches are decompressed, so the
+ * answer is async. `view` is read again after each await; a segment deleted meanwhile (retention,
+ * cleaning) restarts the search on the current segments.
  */
-export function offsetForTimestamp(v: LogView, ts: bigint): TimestampOffsetResult | null {
+export async function offsetForTimestamp(
+  view: () => LogView,
+  ts: bigint,
+): Promise<TimestampOffsetResult | null> {
+  const v = view();
   const lso = v.logStartOffset;
   if (ts === EARLIEST_TIMESTAMP || ts === EARLIEST_LOCAL_TIMESTAMP) {
     return { offset: lso, timestamp: -1n, leaderEpoch: v.epochs.epochForOffset(lso) };
   }
   if (ts === LATEST_TIMESTAMP)
     return { offset: v.logEndOffset, timestamp: -1n, leaderEpoch: v.epochs.latestEpoch };
-  if (ts === MAX_TIMESTAMP) return maxTimestampOffset(v);
-  if (ts < 0n) return null;
-  for (let i = segmentIndexFor(v.segments, lso); i < v.segments.length; i++) {
-    const seg = v.segments[i]!;
+  if (ts < 0n && ts !== MAX_TIMESTAMP) return null;
+  for (let attempt = 0; ; attempt++) {
+    const r = ts === MAX_TIMESTAMP ? await maxTimestampOffset(view()) : await firstAtOrAfter(view(), ts);
+    if (r !== RETRY) return r;
+    if (attempt >= 5) throw new Error("offset for timestamp: segments kept changing during the search");
+  }
+}
+
+/** The first record at or after `ts`: first batch (offset order) with maxTimestamp >= ts, then its records. */
+async function firstAtOrAfter(v: LogView, ts: bigint): Promise<TimestampOffsetResult | null | typeof RETRY> {
+  const segs = v.segments.slice();
+  const lso = v.logStartOffset;
+  for (let i = segmentIndexFor(segs, lso); i < segs.length; i++) {
+    const seg = segs[i]!;
+    if (seg.isDeleted) return RETRY;
     if (seg.maxTimestamp < ts) continue;
-    const b = seg.findBatchByTime(ts, lso);
-    if (!b) continue;
-    const found = recordAtOrAfter(v, seg, b, ts, (r) => r.timestamp >= ts);
-    return { ...found, leaderEpoch: v.epochs.epochForOffset(found.offset) };
+    let b = seg.findBatchByTime(ts, lso);
+    while (b) {
+      const recs = await recordTimestamps(seg.readBytes(b.position, b.size));
+      const hit = recs.find((r) => r.offset >= lso && r.timestamp >= ts);
+      if (hit) return { ...hit, leaderEpoch: v.epochs.epochForOffset(hit.offset) };
+      // Only records below the log start matched (or the header's max timestamp overstated them).
+      if (seg.isDeleted) return RETRY;
+      b = nextBatchByTime(seg, b, ts);
+    }
   }
   return null;
 }
 
-function maxTimestampOffset(v: LogView): TimestampOffsetResult | null {
+function nextBatchByTime(seg: LogSegment, after: BatchInfo, ts: bigint): BatchInfo | null {
+  for (const b of seg.batchesFrom(after.position + after.size, seg.size, true))
+    if (b.maxTimestamp >= ts) return b;
+  return null;
+}
+
+/** Kafka (KIP-734): the segment with the largest timestamp, its first batch reaching it, its first record carrying it. */
+async function maxTimestampOffset(v: LogView): Promise<TimestampOffsetResult | null | typeof RETRY> {
   let best: LogSegment | null = null;
   for (const s of v.segments) {
     if (s.size > 0 && s.nextOffset > v.logStartOffset && (!best || s.maxTimestamp > best.maxTimestamp))
@@ -146,20 +178,9 @@ function maxTimestampOffset(v: LogView): TimestampOffsetResult | null {
   const ts = best.maxTimestamp;
   const b = best.findBatchByTime(ts, v.logStartOffset);
   if (!b) return null;
-  const found = recordAtOrAfter(v, best, b, ts, (r) => r.timestamp === ts);
+  const recs = await recordTimestamps(best.readBytes(b.position, b.size));
+  const hit = recs.find((r) => r.offset >= v.logStartOffset && r.timestamp === ts);
+  if (!hit && best.isDeleted) return RETRY;
+  const found = hit ?? { offset: bigMax(b.baseOffset, v.logStartOffset), timestamp: ts };
   return { ...found, leaderEpoch: v.epochs.epochForOffset(found.offset) };
-}
-
-/** Record-level answer inside batch `b` for uncompressed batches, batch-level otherwise. */
-function recordAtOrAfter(
-  v: LogView,
-  seg: LogSegment,
-  b: BatchInfo,
-  ts: bigint,
-  match: (r: { offset: bigint; timestamp: bigint }) => boolean,
-): { offset: bigint; timestamp: bigint } {
-  const recs = recordTimestamps(seg.readBytes(b.position, b.size));
-  const hit = recs?.find((r) => r.offset >= v.logStartOffset && match(r));
-  if (hit) return hit;
-  return { offset: bigMax(b.baseOffset, v.logStartOffset), timestamp: bigMax(b.maxTimestamp, ts) };
 }

@@ -69,7 +69,7 @@ export interface PartitionLogInit {
 
 /**
  * One partition's log: an ordered list of segments, the last one active. All mutations are
- * serialised per partition; reads are synchronous and see every acknowledged append.
+ * serialised per partition; fetch reads are synchronous and see every acknowledged append.
  */
 export class PartitionLog extends EventEmitter {
   readonly topic: string;
@@ -79,6 +79,20 @@ export class PartitionLog extends EventEmitter {
   config: LogConfig;
   /** Set by the broker so retention never deletes past what every replica has. */
   highWatermark: bigint | null = null;
+  /**
+   * Set by the producer-state layer: the first offset of the oldest transaction that is not yet
+   * decided (null when none). Compaction never cleans past it, as in Kafka. Left unset, the cleaner
+   * cannot tell open transactions from committed ones whose marker lies beyond what it cleans, and
+   * keeps such records conservatively.
+   */
+  firstUnstableOffset: (() => bigint | null) | undefined = undefined;
+  /**
+   * Set by a producer-state layer that forgets its cached .txnindex entries of segments the cleaner
+   * replaced ("segmentsReplaced"). Until then the cleaner keeps abort markers: removing one while a
+   * cached index entry still names it would hide the producer's later transactions from
+   * read_committed consumers. (Aborted data and commit markers are removed either way.)
+   */
+  allowAbortMarkerRemoval = false;
   /** Segments that recovery rescanned at open (0 after a clean shutdown). */
   readonly recoveredSegments: number;
   readonly epochs: LeaderEpochCache;
@@ -329,8 +343,9 @@ export class PartitionLog extends EventEmitter {
     return readLog(this.view, fetchOffset, maxBytes, opts);
   }
 
-  offsetForTimestamp(ts: bigint): TimestampOffsetResult | null {
-    return offsetForTimestamp(this.view, ts);
+  /** ListOffsets by timestamp (async: compressed batches are decompressed to find the record). */
+  offsetForTimestamp(ts: bigint): Promise<TimestampOffsetResult | null> {
+    return offsetForTimestamp(() => this.view, ts);
   }
 
   /** A new leader epoch starts at `startOffset` (Kafka assigns it when a replica becomes leader). */

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { BATCH, isCrcValid } from "../../protocol/records/header.js";
+import { TXN_INDEX_SUFFIX } from "../producer/txn-index.js";
 import { CorruptLogError } from "./errors.js";
 import {
   DELETED_SUFFIX,
@@ -417,7 +418,9 @@ export class LogSegment {
     this.deleted = true;
     this.close(true);
     const out: string[] = [];
-    for (const f of [this.logFile, this.offsetIndex.file, this.timeIndex.file]) {
+    // The aborted-transaction index (written by the producer-state layer) goes with its segment.
+    const txnIndex = this.logFile.slice(0, -LOG_SUFFIX.length) + TXN_INDEX_SUFFIX;
+    for (const f of [this.logFile, this.offsetIndex.file, this.timeIndex.file, txnIndex]) {
       try {
         fs.renameSync(f, f + DELETED_SUFFIX);
         out.push(f + DELETED_SUFFIX);

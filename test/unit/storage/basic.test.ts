@@ -119,12 +119,12 @@ describe("partition log basics", () => {
         assignOffsets: true,
       });
     // batch i holds timestamps 1000+10i .. 1000+10i+2 at offsets 3i..3i+2
-    expect(log2.offsetForTimestamp(1201n)).toEqual({ offset: 61n, timestamp: 1201n, leaderEpoch: 2 });
-    expect(log2.offsetForTimestamp(1203n)).toEqual({ offset: 63n, timestamp: 1210n, leaderEpoch: 2 });
-    expect(log2.offsetForTimestamp(5000n)).toBeNull();
-    expect(log2.offsetForTimestamp(-2n)!.offset).toBe(0n);
-    expect(log2.offsetForTimestamp(-1n)!.offset).toBe(150n);
-    expect(log2.offsetForTimestamp(-3n)).toEqual({ offset: 149n, timestamp: 1492n, leaderEpoch: 2 });
+    expect(await log2.offsetForTimestamp(1201n)).toEqual({ offset: 61n, timestamp: 1201n, leaderEpoch: 2 });
+    expect(await log2.offsetForTimestamp(1203n)).toEqual({ offset: 63n, timestamp: 1210n, leaderEpoch: 2 });
+    expect(await log2.offsetForTimestamp(5000n)).toBeNull();
+    expect((await log2.offsetForTimestamp(-2n))!.offset).toBe(0n);
+    expect((await log2.offsetForTimestamp(-1n))!.offset).toBe(150n);
+    expect(await log2.offsetForTimestamp(-3n)).toEqual({ offset: 149n, timestamp: 1492n, leaderEpoch: 2 });
     await log2.close();
   });
 

@@ -107,7 +107,7 @@ describe("log manager", () => {
     vi.restoreAllMocks();
     expect(log.read(0n, 1000).firstBatchOffset).toBe(0n);
     expect(log.read(1234n, 1000).firstBatchOffset).toBe(1234n);
-    expect(log.offsetForTimestamp(1500n)!.offset).toBe(500n);
+    expect((await log.offsetForTimestamp(1500n))!.offset).toBe(500n);
     // Reading every segment keeps the number of open files bounded.
     for (let i = 0; i < N; i++) expect(log.read(BigInt(i), 100).firstBatchOffset).toBe(BigInt(i));
     if (fs.existsSync("/proc/self/fd")) expect(fs.readdirSync("/proc/self/fd").length).toBeLessThan(1200);

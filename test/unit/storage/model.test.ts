@@ -322,7 +322,7 @@ describe("partition log against a model", () => {
                   if (all.length) {
                     const target = all[Math.floor(o.at * (all.length - 1))]!.firstTs + 1n;
                     const hit = all.find((b) => b.maxTs >= target);
-                    const res = log.offsetForTimestamp(target);
+                    const res = await log.offsetForTimestamp(target);
                     if (!hit) {
                       expect(res).toBeNull();
                       break;
