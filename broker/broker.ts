@@ -8,6 +8,7 @@ import { ApiProcessor } from "./api/processor.js";
 import type { BrokerConfig } from "./config/broker-config.js";
 import { brokerLogDefaults } from "./config/log-defaults.js";
 import { GroupService } from "./coordinator/group-service.js";
+import { TxnService } from "./coordinator/txn-service.js";
 import { formatDirs } from "./format.js";
 import { BrokerLogStore } from "./log-store.js";
 import { createLogger } from "./logger.js";
@@ -18,6 +19,7 @@ import { METADATA_TOPIC_UUID, randomUuid } from "./metadata/uuid.js";
 import { startMetricsServer } from "./metrics/http.js";
 import { BrokerMetrics } from "./metrics/registry.js";
 import { type BoundListener, NetworkServer } from "./network/server.js";
+import { ProducerLogs } from "./partition/registry.js";
 import { LogManager } from "./storage/log-manager.js";
 import { checkFormatted, readMetaProperties } from "./storage/meta-properties.js";
 
@@ -46,6 +48,8 @@ export class Broker {
   private managers: LogManager[] = [];
   private metadataLog!: LocalMetadataLog;
   private groups: GroupService | null = null;
+  private txn: TxnService | null = null;
+  private producerLogs: ProducerLogs | null = null;
   controller!: LocalController;
   clusterId = "";
 
@@ -118,7 +122,19 @@ export class Broker {
       logDefaults: () => defaults,
       log,
     });
-    const store = new BrokerLogStore(dataManager, cfg.nodeId, defaults, log.child({ component: "logs" }));
+    // Producer state (idempotence, transactions, LSO) per partition; appends go through it.
+    this.producerLogs = new ProducerLogs({
+      config: { producerIdExpirationMs: Number(cfg.props.get("producer.id.expiration.ms") ?? 86_400_000) },
+      expirationCheckIntervalMs: Number(cfg.props.get("producer.id.expiration.check.interval.ms") ?? 600_000),
+      logger: log.child({ component: "producer-state" }),
+    });
+    const store = new BrokerLogStore(
+      dataManager,
+      cfg.nodeId,
+      defaults,
+      log.child({ component: "logs" }),
+      this.producerLogs,
+    );
     await store.reconcile(image);
     this.controller.onChange((c) => store.apply(c));
     // After the store's listener, so a led __consumer_offsets partition has its log when it loads.
@@ -131,6 +147,18 @@ export class Broker {
     });
     this.groups = groups;
     groups.start();
+    const txn = new TxnService({
+      nodeId: cfg.nodeId,
+      controller: this.controller,
+      logs: store,
+      groups,
+      props: cfg.props,
+      metadataRecords: records.map((r) => r.record),
+      log: log.child({ component: "transactions" }),
+    });
+    this.txn = txn;
+    txn.start();
+    this.producerLogs.startExpiration();
 
     const metrics = new BrokerMetrics(
       () =>
@@ -156,6 +184,7 @@ export class Broker {
       metrics,
       log,
       groups,
+      txn,
       fetchSessions: new FetchSessionCache(
         Number(cfg.props.get("max.incremental.fetch.session.cache.slots") ?? 1000),
         () => Date.now(),
@@ -226,7 +255,11 @@ export class Broker {
     this.log.info("broker shutting down");
     this.resolveShutdown();
     await this.network?.close().catch((err: Error) => this.log.warn({ err }, "closing listeners"));
+    this.txn?.shutdown();
     this.groups?.shutdown();
+    await this.producerLogs
+      ?.closeAll()
+      .catch((err: Error) => this.log.warn({ err }, "closing producer state"));
     if (this.metricsServer) {
       this.metricsServer.closeAllConnections();
       await new Promise<void>((r) => this.metricsServer!.close(() => r()));

@@ -3,6 +3,7 @@ import type { RequestByKey, ResponseByKey } from "../../protocol/framing.js";
 import type { ApiKeyNumber } from "../../protocol/generated/dispatch.js";
 import type { BrokerConfig } from "../config/broker-config.js";
 import type { GroupService } from "../coordinator/group-service.js";
+import type { TxnService } from "../coordinator/txn-service.js";
 import type { LocalController } from "../metadata/controller.js";
 import type { BrokerMetrics } from "../metrics/registry.js";
 import type { ConnectionInfo } from "../network/connection.js";
@@ -44,7 +45,11 @@ export interface PartitionLogView {
   /** Produce path with producer state: validation, duplicates answered with the original offsets. */
   appendClient?(
     batches: Buffer,
-    opts: { leaderEpoch: number },
+    opts: {
+      leaderEpoch: number;
+      /** For a transaction's first batch here: NONE if the partition is in the transaction. */
+      verifyTxn?: (producerId: bigint, producerEpoch: number) => number | Promise<number>;
+    },
   ): Promise<
     | { kind: "appended"; info: AppendResult }
     | { kind: "duplicate"; duplicate: { firstOffset: bigint; lastOffset: bigint; timestamp: number } }
@@ -94,6 +99,8 @@ export interface BrokerServices {
   readonly fetchSessions: FetchSessionCache;
   /** The classic group coordinator and its __consumer_offsets glue. */
   readonly groups: GroupService;
+  /** The transaction coordinator and its __transaction_state glue (absent: COORDINATOR_NOT_AVAILABLE). */
+  readonly txn?: TxnService;
   /** Resolves when the broker is shutting down (long polls answer early). */
   readonly shuttingDown: Promise<void>;
   isShuttingDown(): boolean;

@@ -1,3 +1,5 @@
+import { addOffsetsToTxnHandler } from "./add-offsets-to-txn.js";
+import { addPartitionsToTxnHandler } from "./add-partitions-to-txn.js";
 import { alterConfigsHandler } from "./alter-configs.js";
 import { apiVersionsHandler } from "./api-versions.js";
 import type { ApiHandler } from "./context.js";
@@ -10,15 +12,20 @@ import { describeClusterHandler } from "./describe-cluster.js";
 import { describeConfigsHandler } from "./describe-configs.js";
 import { describeGroupsHandler } from "./describe-groups.js";
 import { describeLogDirsHandler } from "./describe-log-dirs.js";
+import { describeProducersHandler } from "./describe-producers.js";
 import { describeTopicPartitionsHandler } from "./describe-topic-partitions.js";
+import { describeTransactionsHandler } from "./describe-transactions.js";
+import { endTxnHandler } from "./end-txn.js";
 import { fetchHandler } from "./fetch.js";
 import { findCoordinatorHandler } from "./find-coordinator.js";
 import { heartbeatHandler } from "./heartbeat.js";
 import { incrementalAlterConfigsHandler } from "./incremental-alter-configs.js";
+import { initProducerIdHandler } from "./init-producer-id.js";
 import { joinGroupHandler } from "./join-group.js";
 import { leaveGroupHandler } from "./leave-group.js";
 import { listGroupsHandler } from "./list-groups.js";
 import { listOffsetsHandler } from "./list-offsets.js";
+import { listTransactionsHandler } from "./list-transactions.js";
 import { metadataHandler } from "./metadata.js";
 import { offsetCommitHandler } from "./offset-commit.js";
 import { offsetDeleteHandler } from "./offset-delete.js";
@@ -27,6 +34,8 @@ import { offsetForLeaderEpochHandler } from "./offset-for-leader-epoch.js";
 import { produceHandler } from "./produce.js";
 import { registerHandler } from "./registry.js";
 import { syncGroupHandler } from "./sync-group.js";
+import { txnOffsetCommitHandler } from "./txn-offset-commit.js";
+import { writeTxnMarkersHandler } from "./write-txn-markers.js";
 
 /**
  * The dispatch table: API key -> handler. ApiVersions advertises exactly the keys in this
@@ -62,6 +71,16 @@ const HANDLERS: ApiHandler[] = [
   describeLogDirsHandler,
   describeClusterHandler,
   describeTopicPartitionsHandler,
+  // idempotent and transactional producers
+  initProducerIdHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  writeTxnMarkersHandler,
+  txnOffsetCommitHandler,
+  describeProducersHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
 ] as ApiHandler[];
 
 for (const h of HANDLERS) registerHandler(h);

@@ -106,7 +106,10 @@ function readPartition(
     if (res instanceof Promise) throw new Error("storage read must be synchronous");
     if (res.bytes > 0) d.records = res.chunks.length === 1 ? res.chunks[0]! : Buffer.concat(res.chunks);
     if (committedOnly && res.bytes > 0 && log.abortedTransactions) {
-      d.abortedTransactions = log.abortedTransactions(sp.fetchOffset, endOfBatches(res.chunks, sp.fetchOffset));
+      d.abortedTransactions = log.abortedTransactions(
+        sp.fetchOffset,
+        endOfBatches(res.chunks, sp.fetchOffset),
+      );
     }
   } catch (err) {
     if (err instanceof OffsetOutOfRangeError) {

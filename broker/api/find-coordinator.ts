@@ -3,6 +3,7 @@ import type {
   FindCoordinatorResponse,
   FindCoordinatorResponseCoordinator,
 } from "../../protocol/generated/messages/FindCoordinatorResponse.js";
+import { TRANSACTION_STATE_TOPIC } from "../coordinator/txn/partitioner.js";
 import type { ApiHandler, BrokerServices } from "./context.js";
 
 /**
@@ -36,10 +37,16 @@ async function locate(
     if (r.errorCode !== ErrorCode.NONE) return fail(r.errorCode);
     nodeId = r.nodeId;
   } else if (keyType === KEY_TRANSACTION) {
-    // Single node: this broker coordinates every transactional id (the transaction coordinator
-    // answers for itself when it is not ready).
     if (key === "") return fail(ErrorCode.INVALID_REQUEST, "Transactional id must not be empty");
-    nodeId = broker.nodeId;
+    // Like groups: the first lookup creates __transaction_state, then the key's partition leader.
+    if (!broker.txn) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const err = await broker.txn.ensureTopic();
+    if (err !== ErrorCode.NONE) return fail(err);
+    const part = broker.controller.image
+      .topic(TRANSACTION_STATE_TOPIC)
+      ?.partitions.get(broker.txn.coordinator.partitionFor(key));
+    if (!part || part.leader < 0) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    nodeId = part.leader;
   } else {
     return fail(ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}`);
   }

@@ -80,7 +80,8 @@ export const listOffsetsHandler: ApiHandler<2> = {
     const topics = [];
     for (const t of req.topics) {
       const partitions = [];
-      for (const p of t.partitions) partitions.push(await listPartition(t.name, p, ctx.apiVersion, broker, req.isolationLevel));
+      for (const p of t.partitions)
+        partitions.push(await listPartition(t.name, p, ctx.apiVersion, broker, req.isolationLevel));
       topics.push({ name: t.name, partitions });
     }
     return { throttleTimeMs: 0, topics };

@@ -54,6 +54,7 @@ async function producePartition(
   acks: number,
   ctx: RequestContext,
   broker: BrokerServices,
+  transactionalId: string | null = null,
 ): Promise<ProduceResponsePartitionProduceResponse> {
   const t = broker.controller.image.topic(topic);
   const p = t?.partitions.get(pd.index);
@@ -89,7 +90,12 @@ async function producePartition(
     let res: Awaited<ReturnType<typeof log.append>>;
     if (log.appendClient) {
       // Producer state: stale epochs and sequence gaps fail; a retried batch gets its original offset.
-      const out = await log.appendClient(records, { leaderEpoch: p.leaderEpoch });
+      const txn = broker.txn;
+      const verifyTxn =
+        transactionalId !== null && txn?.verificationEnabled
+          ? (pid: bigint, epoch: number) => txn.verifyPartition(transactionalId, pid, epoch, topic, pd.index)
+          : undefined;
+      const out = await log.appendClient(records, { leaderEpoch: p.leaderEpoch, verifyTxn });
       if (out.kind === "duplicate") {
         return { ...response(pd.index, ErrorCode.NONE), baseOffset: out.duplicate.firstOffset };
       }
@@ -145,7 +151,7 @@ export const produceHandler: ApiHandler<0> = {
         partitionResponses: await Promise.all(
           td.partitionData.map((pd) =>
             acks === 0 || acks === 1 || acks === -1
-              ? producePartition(td.name, pd, acks, ctx, broker)
+              ? producePartition(td.name, pd, acks, ctx, broker, req.transactionalId)
               : Promise.resolve(response(pd.index, ErrorCode.INVALID_REQUIRED_ACKS)),
           ),
         ),

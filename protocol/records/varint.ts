@@ -83,8 +83,11 @@ export function varintSize(v: number): number {
 
 /** Zig-zag of a safe integer as an unsigned double. */
 const zigzag = (v: number): number => (v >= 0 ? v * 2 : -v * 2 - 1);
+/** Beyond this magnitude the zig-zag value (about 2|v|) passes 2^53 and doubles lose bits. */
+const MAX_EXACT_ZIGZAG_INPUT = 2 ** 52;
 
 export function varlongSize(v: number): number {
+  if (Math.abs(v) >= MAX_EXACT_ZIGZAG_INPUT) return varlongSizeBig(BigInt(v));
   let u = zigzag(v);
   let n = 1;
   while (u >= 128) {
@@ -109,6 +112,7 @@ export function writeVarint(buf: Buffer, pos: number, v: number): number {
 }
 
 export function writeVarlong(buf: Buffer, pos: number, v: number): number {
+  if (Math.abs(v) >= MAX_EXACT_ZIGZAG_INPUT) return writeVarlongBig(buf, pos, BigInt(v));
   let u = zigzag(v);
   while (u >= 128) {
     buf[pos++] = (u % 128) | 0x80;

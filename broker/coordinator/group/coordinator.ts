@@ -17,6 +17,7 @@ import { partitionFor } from "./partitioner.js";
 import { Rebalancer } from "./rebalance.js";
 import { groupMetadataKey, groupMetadataValue } from "./records.js";
 import { type Cancel, systemTime, type Time } from "./time.js";
+import * as txnOffsets from "./txn-offsets.js";
 import type {
   DescribedGroup,
   GroupLogWriter,
@@ -82,6 +83,8 @@ export class GroupCoordinator {
   private active = true;
   private cancelExpiry: Cancel | null = null;
   private readonly opsCtx: ops.OffsetOpsContext;
+  /** TxnOffsetCommits waiting for their transaction's marker (txn-offsets.ts). */
+  private readonly pendingTxnOffsets = new txnOffsets.PendingTxnOffsets();
 
   constructor(opts: GroupCoordinatorOptions) {
     this.config = resolveGroupConfig(opts.config);
@@ -295,6 +298,45 @@ export class GroupCoordinator {
       );
     }
     return removed;
+  }
+
+  // ---- transactional offset commits (txn-offsets.ts) ---------------------------------------------
+
+  /** TxnOffsetCommit checks: coordinator status for the group, then the KIP-447 member check. */
+  txnOffsetCommitStatus(
+    groupId: string,
+    generationId: number,
+    memberId: string,
+    groupInstanceId: string | null,
+  ): number {
+    const status = this.validateStatus(groupId, "offsets");
+    if (status !== ErrorCode.NONE) return status;
+    return txnOffsets.validateTxnOffsetCommitMember(
+      this.groups.get(groupId),
+      generationId,
+      memberId,
+      groupInstanceId,
+    );
+  }
+
+  /** A TxnOffsetCommit was appended: its offsets are pending until the transaction ends. */
+  stageTxnOffsets(producerId: bigint, records: readonly LogRecord[]): void {
+    this.pendingTxnOffsets.stage(this.groups, producerId, records, this.time.now());
+  }
+
+  /**
+   * The producer's transaction ended on a __consumer_offsets partition: on commit its offset
+   * records (read back from the log) take effect; either way nothing of it stays pending.
+   */
+  completeTxnOffsets(producerId: bigint, committed: boolean, records: readonly LogRecord[]): number {
+    this.pendingTxnOffsets.clear(this.groups, producerId);
+    if (!committed) return 0;
+    return txnOffsets.applyTxnOffsets(
+      this.groups,
+      (g) => this.owned.has(this.partitionFor(g)),
+      records,
+      this.time.now(),
+    );
   }
 
   // ---- partition ownership ----------------------------------------------------------------------

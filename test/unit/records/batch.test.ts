@@ -23,6 +23,7 @@ import {
   readVarint,
   readVarlong,
   varintSize,
+  varlongSize,
   varlongSizeBig,
   writeVarint,
   writeVarlong,
@@ -169,6 +170,17 @@ describe("record batches: build and decode", () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("number varlongs stay exact where the zig-zag value passes 2^53", () => {
+    // Found by the property above: -(2^52 + 1) zig-zags to 2^53 + 1, which a double cannot hold.
+    for (const v of [2 ** 52, -(2 ** 52), -(2 ** 52) - 1, 2 ** 53 - 1, -(2 ** 53 - 1)]) {
+      const expected = new Writer(1).varlong(BigInt(v)).finish();
+      const out = Buffer.alloc(10);
+      const end = writeVarlong(out, 0, v);
+      expect(out.subarray(0, end)).toEqual(expected);
+      expect(varlongSize(v)).toBe(end);
+    }
   });
 
   it("decodes a batch at a non-zero position", async () => {
