@@ -69,10 +69,11 @@ export class ProducerLog {
     });
     on("segmentsReplaced", (r: { replaced: bigint[]; base: bigint }) => {
       // The cleaner rewrote these segments' .txnindex files: drop the cached copies.
-      // biome-ignore lint/complexity/useLiteralKeys: the cache is private to PartitionProducerState.
-      const cached = this.state?.["indexes"];
-      for (const b of [...r.replaced, r.base]) cached?.delete(b);
+      this.state?.onSegmentsReplaced([...r.replaced, r.base]);
     });
+    // Safe now that cached .txnindex copies follow the cleaner's rewrites (see above): abort
+    // markers whose data is gone may be removed like Kafka's cleaner does.
+    log.allowAbortMarkerRemoval = true;
     on("segmentDeleted", (base: bigint) => {
       // The log start offset moves after the event; read it once the deletion is done.
       queueMicrotask(() => this.state?.onSegmentsDeleted([base], this.log.logStartOffset));

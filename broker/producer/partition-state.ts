@@ -172,6 +172,14 @@ export class PartitionProducerState {
     return takeSnapshot(this.manager, this.snapshots);
   }
 
+  /**
+   * The cleaner rewrote these segments' .txnindex files: forget the cached copies (without
+   * touching the files) so the next lookup reads what is on disk now.
+   */
+  onSegmentsReplaced(baseOffsets: readonly bigint[]): void {
+    for (const b of baseOffsets) this.indexes.delete(b);
+  }
+
   /** Segments were deleted (retention, DeleteRecords): drop their indexes and snapshots. */
   onSegmentsDeleted(deletedBaseOffsets: readonly bigint[], newLogStartOffset: bigint): void {
     for (const b of deletedBaseOffsets) {
