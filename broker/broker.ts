@@ -6,6 +6,7 @@ import type { AdvertisedBroker, BrokerServices } from "./api/context.js";
 import { FetchSessionCache } from "./api/fetch-sessions.js";
 import { ApiProcessor } from "./api/processor.js";
 import type { BrokerConfig } from "./config/broker-config.js";
+import { dynamicLogDefaults, touchesBrokerConfigs } from "./config/dynamic.js";
 import { brokerLogDefaults } from "./config/log-defaults.js";
 import { GroupService } from "./coordinator/group-service.js";
 import { TxnService } from "./coordinator/txn-service.js";
@@ -98,6 +99,7 @@ export class Broker {
       defaults,
       logger: log.child({ component: "storage" }),
       retentionCheckIntervalMs: Number(cfg.props.get("log.retention.check.interval.ms") ?? 300000),
+      cleanerBackoffMs: Number(cfg.props.get("log.cleaner.backoff.ms") ?? 15000),
     });
     this.managers.push(dataManager);
     let metaManager = dataManager;
@@ -117,9 +119,11 @@ export class Broker {
       records.map((r) => r.record),
       records.length ? records[records.length - 1]!.offset : -1n,
     );
+    // Topic configs validate and describe against the defaults in effect, dynamic ones included.
+    let store: BrokerLogStore | null = null;
     this.controller = new LocalController(metadataLog, image, {
       nodeId: cfg.nodeId,
-      logDefaults: () => defaults,
+      logDefaults: () => store?.logDefaults ?? defaults,
       log,
     });
     // Producer state (idempotence, transactions, LSO) per partition; appends go through it.
@@ -128,20 +132,26 @@ export class Broker {
       expirationCheckIntervalMs: Number(cfg.props.get("producer.id.expiration.check.interval.ms") ?? 600_000),
       logger: log.child({ component: "producer-state" }),
     });
-    const store = new BrokerLogStore(
+    const logStore = new BrokerLogStore(
       dataManager,
       cfg.nodeId,
       defaults,
       log.child({ component: "logs" }),
       this.producerLogs,
     );
-    await store.reconcile(image);
-    this.controller.onChange((c) => store.apply(c));
+    store = logStore;
+    // Dynamic broker configs live in the metadata log: in effect from the start, and live on change.
+    this.applyDynamicDefaults(logStore, image);
+    await logStore.reconcile(image);
+    this.controller.onChange((c) => {
+      if (touchesBrokerConfigs(c.records, cfg.nodeId)) this.applyDynamicDefaults(logStore, c.after);
+      return logStore.apply(c);
+    });
     // After the store's listener, so a led __consumer_offsets partition has its log when it loads.
     const groups = new GroupService({
       nodeId: cfg.nodeId,
       controller: this.controller,
-      logs: store,
+      logs: logStore,
       props: cfg.props,
       log: log.child({ component: "groups" }),
     });
@@ -150,7 +160,7 @@ export class Broker {
     const txn = new TxnService({
       nodeId: cfg.nodeId,
       controller: this.controller,
-      logs: store,
+      logs: logStore,
       groups,
       props: cfg.props,
       metadataRecords: records.map((r) => r.record),
@@ -179,7 +189,7 @@ export class Broker {
       nodeId: cfg.nodeId,
       clusterId: this.clusterId,
       controller: this.controller,
-      logs: store,
+      logs: logStore,
       storage: dataManager,
       metrics,
       log,
@@ -232,6 +242,16 @@ export class Broker {
       },
       "broker started",
     );
+  }
+
+  /** Broker-level log defaults from server.properties overlaid with the image's dynamic configs. */
+  private applyDynamicDefaults(store: BrokerLogStore, image: MetadataImage): void {
+    try {
+      store.setLogDefaults(dynamicLogDefaults(this.config.props, image.brokerConfigs, this.config.nodeId));
+    } catch (err) {
+      // Alter validates values, so this means a record we cannot use: keep the previous defaults.
+      this.log.error({ err: (err as Error).message }, "ignoring invalid dynamic broker log config");
+    }
   }
 
   private advertised(listener: string): AdvertisedBroker[] {

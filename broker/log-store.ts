@@ -17,14 +17,36 @@ export class BrokerLogStore implements LogStore {
   private readonly appendListeners = new Set<(topic: string, partition: number) => void>();
   private readonly watched = new WeakSet<PartitionLog>();
 
+  /** The broker-level defaults in effect (static server.properties overlaid with dynamic configs). */
+  private defaults: LogConfig;
+  /** Topics as last applied, so a change of defaults can recompute every topic's config. */
+  private readonly topics = new Map<string, TopicImage>();
+
   constructor(
     private readonly manager: LogManager,
     private readonly nodeId: number,
-    private readonly defaults: LogConfig,
+    /** The defaults `manager` was opened with; it merges per-topic overrides over these. */
+    private readonly staticDefaults: LogConfig,
     private readonly log: Logger,
     /** Producer state per partition (idempotence, transactions); appends go through it. */
     private readonly producers?: ProducerLogs,
-  ) {}
+  ) {
+    this.defaults = staticDefaults;
+  }
+
+  /** The broker-level log defaults in effect now. */
+  get logDefaults(): LogConfig {
+    return this.defaults;
+  }
+
+  /**
+   * New broker-level defaults (a dynamic broker config changed): every topic's effective config is
+   * recomputed (its own overrides over the new defaults) and pushed to its logs.
+   */
+  setLogDefaults(defaults: LogConfig): void {
+    this.defaults = defaults;
+    for (const t of this.topics.values()) this.manager.updateTopicConfig(t.name, this.overridesOf(t));
+  }
 
   getLog(topic: string, partition: number): PartitionLogView | undefined {
     const log = this.manager.getLog(topic, partition);
@@ -51,12 +73,17 @@ export class BrokerLogStore implements LogStore {
     });
   }
 
+  /**
+   * The topic's effective config (its overrides over the current defaults), expressed as
+   * differences from the STATIC defaults, because that is what LogManager merges overrides over.
+   */
   private overridesOf(t: TopicImage): Partial<LogConfig> {
     const full = logConfigFromProperties(Object.fromEntries(t.configs), this.defaults);
     this.topicConfigs.set(t.name, full);
+    this.topics.set(t.name, t);
     const out: Partial<LogConfig> = {};
     for (const k of Object.keys(full) as (keyof LogConfig)[]) {
-      if (full[k] !== this.defaults[k]) (out as Record<string, unknown>)[k] = full[k];
+      if (full[k] !== this.staticDefaults[k]) (out as Record<string, unknown>)[k] = full[k];
     }
     return out;
   }
@@ -73,6 +100,7 @@ export class BrokerLogStore implements LogStore {
 
   private async removeTopic(t: TopicImage): Promise<void> {
     this.topicConfigs.delete(t.name);
+    this.topics.delete(t.name);
     for (const p of t.partitions.values()) {
       const l = this.manager.getLog(t.name, p.partitionId);
       if (l) this.producers?.forget(l);

@@ -7,6 +7,7 @@ import type {
 import { CorruptRecordError, InvalidRecordError } from "../../protocol/records/batch.js";
 import { BATCH } from "../../protocol/records/header.js";
 import { convertLegacyToBatches } from "../../protocol/records/legacy.js";
+import { dynamicBrokerValue } from "../config/dynamic.js";
 import { CloseConnectionError } from "../network/connection.js";
 import type { ApiHandler, BrokerServices, RequestContext } from "./context.js";
 import { PartitionError, validateProducerBatches } from "./record-validation.js";
@@ -48,6 +49,17 @@ async function toMagic2(records: Buffer, version: number): Promise<Buffer> {
   return batches.length === 1 ? batches[0]! : Buffer.concat(batches);
 }
 
+/** Written only by the group and transaction coordinators (straight to the log), never by clients. */
+const INTERNAL_TOPICS: ReadonlySet<string> = new Set(["__consumer_offsets", "__transaction_state"]);
+
+/** The topic's min.insync.replicas: its override, else the broker's (dynamic configs included). */
+function minInsyncReplicas(broker: BrokerServices, topicConfigs: ReadonlyMap<string, string>): number {
+  const own = topicConfigs.get("min.insync.replicas");
+  if (own !== undefined) return Number(own);
+  const dyn = dynamicBrokerValue(broker.controller.image.brokerConfigs, broker.nodeId, "min.insync.replicas");
+  return dyn !== undefined && /^\s*\d+\s*$/.test(dyn) ? Number(dyn) : broker.config.minInsyncReplicas;
+}
+
 async function producePartition(
   topic: string,
   pd: ProduceRequestPartitionProduceData,
@@ -56,6 +68,11 @@ async function producePartition(
   broker: BrokerServices,
   transactionalId: string | null = null,
 ): Promise<ProduceResponsePartitionProduceResponse> {
+  if (INTERNAL_TOPICS.has(topic)) {
+    // As Kafka's ReplicaManager: clients may not append to internal topics.
+    broker.metrics.failedProduceRequests.inc({ topic });
+    return response(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
+  }
   const t = broker.controller.image.topic(topic);
   const p = t?.partitions.get(pd.index);
   if (!t || !p) return response(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -72,7 +89,7 @@ async function producePartition(
     if (!pd.records || pd.records.length === 0)
       throw new PartitionError(ErrorCode.INVALID_RECORD, "no records");
     if (acks === -1) {
-      const minIsr = Number(t.configs.get("min.insync.replicas") ?? broker.config.minInsyncReplicas);
+      const minIsr = minInsyncReplicas(broker, t.configs);
       if (p.isr.length < minIsr) {
         throw new PartitionError(
           ErrorCode.NOT_ENOUGH_REPLICAS,

@@ -148,6 +148,13 @@ export const CONFIG_DEFS: ConfigDef[] = [
   { name: "log.cleanup.policy", type: "list", default: "delete", doc: "delete and/or compact." },
   { name: "log.cleaner.enable", type: "boolean", default: "true", doc: "Run the log cleaner." },
   {
+    name: "log.cleaner.backoff.ms",
+    type: "long",
+    default: "15000",
+    min: 1,
+    doc: "How often the cleaner looks for logs to compact.",
+  },
+  {
     name: "log.message.timestamp.type",
     type: "string",
     default: "CreateTime",
