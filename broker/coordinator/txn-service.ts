@@ -5,12 +5,12 @@
  * blocks come from producer-id-blocks.ts, markers go through txn-markers.ts.
  */
 import type { Logger } from "pino";
-import { ErrorCode, KafkaError } from "../../protocol/errors/index.js";
-import { buildBatch } from "../../protocol/records/batch.js";
+import { ErrorCode } from "../../protocol/errors/index.js";
 import type { LogStore } from "../api/context.js";
 import type { MetadataRecord } from "../metadata/records.js";
 import type { Time } from "./group/time.js";
-import { type GroupService, type OffsetsTopicController, partitionRecords } from "./group-service.js";
+import type { GroupService, OffsetsTopicController } from "./group-service.js";
+import { effectivePartitions, InternalTopic, numberProp } from "./internal-topic.js";
 import { ProducerIdBlocks } from "./producer-id-blocks.js";
 import { TRANSACTION_STATE_TOPIC, TransactionCoordinator, type TxnCoordinatorConfig } from "./txn/index.js";
 import { DEFAULT_TXN_CONFIG } from "./txn/types.js";
@@ -38,13 +38,6 @@ export interface TxnServiceOptions {
   time?: Time;
 }
 
-function numberProp(props: ReadonlyMap<string, string>, key: string, dflt: number): number {
-  const raw = props.get(key);
-  if (raw === undefined || raw.trim() === "") return dflt;
-  const n = Number(raw.trim());
-  return Number.isFinite(n) ? n : dflt;
-}
-
 export function txnConfigFromProps(props: ReadonlyMap<string, string>): TxnCoordinatorConfig {
   const out = { ...DEFAULT_TXN_CONFIG };
   for (const k of Object.keys(out) as (keyof TxnCoordinatorConfig)[]) out[k] = numberProp(props, k, out[k]);
@@ -55,11 +48,7 @@ export class TxnService {
   readonly coordinator: TransactionCoordinator;
   readonly producerIds: ProducerIdBlocks;
   private readonly markers: LocalMarkerWriter;
-  private readonly numPartitions: number;
-  private readonly loads = new Map<number, { epoch: number; done: Promise<void> }>();
-  private topicId: string | null = null;
-  private creating: Promise<number> | null = null;
-  private stopped = false;
+  private readonly topic: InternalTopic;
   /** Settles once pending transactional offsets found at start are staged again (for tests). */
   restaged: Promise<void> = Promise.resolve();
 
@@ -75,17 +64,33 @@ export class TxnService {
     const config = txnConfigFromProps(opts.props);
     // The group's offsets partition must be computed as the group coordinator does.
     config["offsets.topic.num.partitions"] = opts.groups.coordinator.config["offsets.topic.num.partitions"];
-    const existing = opts.controller.image.topic(TRANSACTION_STATE_TOPIC);
-    if (existing && existing.partitions.size !== config["transaction.state.log.num.partitions"]) {
-      opts.log.warn(
-        { configured: config["transaction.state.log.num.partitions"], actual: existing.partitions.size },
-        "transaction.state.log.num.partitions differs from the existing __transaction_state; using the topic's",
-      );
-      config["transaction.state.log.num.partitions"] = existing.partitions.size;
-    }
-    this.numPartitions = config["transaction.state.log.num.partitions"];
+    config["transaction.state.log.num.partitions"] = effectivePartitions(
+      opts.controller.image,
+      TRANSACTION_STATE_TOPIC,
+      "transaction.state.log.num.partitions",
+      config["transaction.state.log.num.partitions"],
+      opts.log,
+    );
+    this.topic = new InternalTopic(opts, {
+      name: TRANSACTION_STATE_TOPIC,
+      numPartitions: config["transaction.state.log.num.partitions"],
+      replicationFactor: {
+        key: "transaction.state.log.replication.factor",
+        dflt: TXN_TOPIC_DEFAULTS["transaction.state.log.replication.factor"],
+      },
+      segmentBytes: {
+        key: "transaction.state.log.segment.bytes",
+        dflt: TXN_TOPIC_DEFAULTS["transaction.state.log.segment.bytes"],
+      },
+      compressionType: "uncompressed",
+      label: "transaction state topic",
+      // A new leader epoch means state to recover again (in-flight transactions), as in Kafka.
+      reloadOnEpochChange: true,
+      load: (partition, epoch, records) => this.coordinator.onPartitionLoad(partition, epoch, records),
+      unload: (partition) => this.coordinator.onPartitionUnload(partition),
+    });
     this.coordinator = new TransactionCoordinator({
-      writer: { append: (p, records) => this.append(p, records) },
+      writer: { append: (p, records) => this.topic.append(p, records) },
       markers: { writeMarkers: (req) => this.markers.writeMarkers(req) },
       producerIds: this.producerIds.allocator,
       config,
@@ -95,8 +100,7 @@ export class TxnService {
   }
 
   start(): void {
-    this.opts.controller.onChange(() => this.sync());
-    this.sync();
+    this.topic.start();
     this.coordinator.startup();
     const { groups, logs, log } = this.opts;
     this.restaged = groups
@@ -112,110 +116,13 @@ export class TxnService {
       );
   }
 
-  async whenLoaded(): Promise<void> {
-    await Promise.all([...this.loads.values()].map((l) => l.done));
+  whenLoaded(): Promise<void> {
+    return this.topic.whenLoaded();
   }
 
   /** Creates __transaction_state if missing; concurrent callers share one creation. */
   ensureTopic(): Promise<number> {
-    if (this.stopped) return Promise.resolve(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    if (this.opts.controller.image.topic(TRANSACTION_STATE_TOPIC)) return Promise.resolve(ErrorCode.NONE);
-    this.creating ??= this.createTopic().finally(() => {
-      this.creating = null;
-    });
-    return this.creating;
-  }
-
-  private async createTopic(): Promise<number> {
-    const { props, controller, log } = this.opts;
-    const rf = numberProp(
-      props,
-      "transaction.state.log.replication.factor",
-      TXN_TOPIC_DEFAULTS["transaction.state.log.replication.factor"],
-    );
-    const segmentBytes = numberProp(
-      props,
-      "transaction.state.log.segment.bytes",
-      TXN_TOPIC_DEFAULTS["transaction.state.log.segment.bytes"],
-    );
-    try {
-      await controller.createTopic({
-        name: TRANSACTION_STATE_TOPIC,
-        numPartitions: this.numPartitions,
-        replicationFactor: Math.max(1, Math.min(rf, controller.liveBrokers.length)),
-        configs: new Map([
-          ["cleanup.policy", "compact"],
-          ["compression.type", "uncompressed"],
-          ["segment.bytes", String(segmentBytes)],
-        ]),
-      });
-      log.info(
-        { topic: TRANSACTION_STATE_TOPIC, partitions: this.numPartitions },
-        "created transaction state topic",
-      );
-    } catch (err) {
-      if (!(err instanceof KafkaError && err.code === ErrorCode.TOPIC_ALREADY_EXISTS)) {
-        log.error({ err }, "creating __transaction_state failed");
-        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      }
-    }
-    this.sync();
-    await this.whenLoaded();
-    return ErrorCode.NONE;
-  }
-
-  private sync(): void {
-    if (this.stopped) return;
-    const topic = this.opts.controller.image.topic(TRANSACTION_STATE_TOPIC);
-    if (this.topicId !== null && topic?.id !== this.topicId) {
-      for (const p of [...this.loads.keys()]) this.unload(p);
-    }
-    this.topicId = topic?.id ?? null;
-    if (!topic) return;
-    for (let p = 0; p < this.numPartitions; p++) {
-      const part = topic.partitions.get(p);
-      const leads = part !== undefined && part.leader === this.opts.nodeId;
-      const current = this.loads.get(p);
-      if (part && leads && (!current || current.epoch !== part.leaderEpoch)) this.load(p, part.leaderEpoch);
-      else if (!leads && current) this.unload(p);
-    }
-  }
-
-  private load(partition: number, leaderEpoch: number): void {
-    const log = this.opts.logs.getLog(TRANSACTION_STATE_TOPIC, partition);
-    if (!log) {
-      this.opts.log.warn({ partition }, "no local log for a led __transaction_state partition");
-      return;
-    }
-    const done = this.coordinator
-      .onPartitionLoad(partition, leaderEpoch, partitionRecords(log))
-      .catch((err: unknown) => {
-        this.opts.log.error({ err, partition }, "loading __transaction_state partition failed");
-        this.coordinator.onPartitionUnload(partition);
-      });
-    this.loads.set(partition, { epoch: leaderEpoch, done });
-  }
-
-  private unload(partition: number): void {
-    this.loads.delete(partition);
-    this.coordinator.onPartitionUnload(partition);
-  }
-
-  private async append(partition: number, records: { key: Buffer; value: Buffer | null }[]): Promise<void> {
-    const part = this.opts.controller.image.topic(TRANSACTION_STATE_TOPIC)?.partitions.get(partition);
-    const log = this.opts.logs.getLog(TRANSACTION_STATE_TOPIC, partition);
-    if (!part || !log)
-      throw new KafkaError(
-        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        `no log for ${TRANSACTION_STATE_TOPIC}-${partition}`,
-      );
-    if (part.leader !== this.opts.nodeId)
-      throw new KafkaError(
-        ErrorCode.NOT_LEADER_OR_FOLLOWER,
-        `not leader of ${TRANSACTION_STATE_TOPIC}-${partition}`,
-      );
-    const batch = await buildBatch({ records });
-    await log.append(batch, { leaderEpoch: part.leaderEpoch, assignOffsets: true });
+    return this.topic.ensureTopic();
   }
 
   /** WriteTxnMarkers: one marker into a partition this broker leads; returns its error code. */
@@ -265,8 +172,7 @@ export class TxnService {
   }
 
   shutdown(): void {
-    this.stopped = true;
-    this.loads.clear();
+    this.topic.shutdown();
     this.coordinator.shutdown();
   }
 }

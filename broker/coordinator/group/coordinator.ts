@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { ErrorCode } from "../../../protocol/errors/index.js";
 import type { Logger } from "../../logger.js";
+import { GROUP_METADATA_TOO_LARGE, mapAppendError } from "../append-errors.js";
 import { type GroupCoordinatorConfig, resolveGroupConfig } from "./config.js";
 import { ClassicGroup, errorJoinResult, errorSyncResult } from "./group.js";
 import { handleJoin } from "./join.js";
@@ -46,26 +47,6 @@ export interface GroupCoordinatorOptions {
   logger?: Logger;
   /** Member id generator; Kafka uses `${groupInstanceId ?? clientId}-${uuid}`. */
   newMemberId?: (clientId: string, groupInstanceId: string | null) => string;
-}
-
-/** How an append error reaches a group-metadata write (Kafka's mapping). */
-function storeGroupError(code: number): number {
-  switch (code) {
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case ErrorCode.REQUEST_TIMED_OUT:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR;
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.INVALID_FETCH_SIZE:
-      return ErrorCode.UNKNOWN_SERVER_ERROR;
-    default:
-      return code;
-  }
 }
 
 export class GroupCoordinator {
@@ -446,7 +427,7 @@ export class GroupCoordinator {
       key: groupMetadataKey(group.groupId),
       value: groupMetadataValue(groupToValue(group, assignment)),
     };
-    return storeGroupError(await this.append(partition, [record]));
+    return mapAppendError(await this.append(partition, [record]), GROUP_METADATA_TOO_LARGE);
   }
 
   private scheduleExpiry(): void {

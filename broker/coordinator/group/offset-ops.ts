@@ -3,6 +3,7 @@
  * of the coordinator. Commits are answered only after their records are appended.
  */
 import { ErrorCode } from "../../../protocol/errors/index.js";
+import { mapAppendError, OFFSET_COMMIT_TOO_LARGE } from "../append-errors.js";
 import type { GroupCoordinatorConfig } from "./config.js";
 import { ClassicGroup } from "./group.js";
 import { validateCurrentMember } from "./join.js";
@@ -37,22 +38,7 @@ export interface OffsetOpsContext {
 
 /** How an append error reaches an OffsetCommit client (Kafka's mapping). */
 export function commitAppendError(code: number): number {
-  switch (code) {
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case ErrorCode.REQUEST_TIMED_OUT:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR;
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.INVALID_FETCH_SIZE:
-      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
-    default:
-      return code;
-  }
+  return mapAppendError(code, OFFSET_COMMIT_TOO_LARGE);
 }
 
 function allPartitions(req: OffsetCommitInput, errorCode: number): OffsetCommitResult {

@@ -3,6 +3,7 @@
  * __transaction_state write failures reach clients.
  */
 import { ErrorCode, KafkaError } from "../../../protocol/errors/index.js";
+import { mapAppendError, TXN_STATE_TOO_LARGE } from "../append-errors.js";
 
 export type TxnApi = "InitProducerId" | "AddPartitionsToTxn" | "AddOffsetsToTxn" | "EndTxn";
 
@@ -25,22 +26,7 @@ export function errorForVersion(api: TxnApi, version: number, code: number): num
 
 /** Kafka's mapping of __transaction_state append errors to what the client sees. */
 export function appendErrorCode(e: unknown): number {
-  const code = e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR;
-  switch (code) {
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case ErrorCode.REQUEST_TIMED_OUT:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR;
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-      return ErrorCode.UNKNOWN_SERVER_ERROR;
-    default:
-      return code;
-  }
+  return mapAppendError(errorCodeOf(e), TXN_STATE_TOO_LARGE);
 }
 
 export const errorCodeOf = (e: unknown): number =>

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProduceRequest } from "../../../protocol/generated/messages/ProduceRequest.js";
 import { buildBatch } from "../../../protocol/records/batch.js";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
+import { kcat } from "../../harness/cli-tools.js";
 import { RawClient } from "../broker/raw-client.js";
-import { kcat } from "../broker/tools.js";
 
 /**
  * Dynamic broker configs take effect live, not just in DescribeConfigs: IncrementalAlterConfigs on

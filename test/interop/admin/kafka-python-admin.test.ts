@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
-import { kcat, runTool } from "../broker/tools.js";
+import { kcat, runTool } from "../../harness/cli-tools.js";
 
 /**
  * kafka-python 2.0.2's KafkaAdminClient (the Debian python3-kafka package) against a fresh

@@ -3,8 +3,8 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZERO_UUID } from "../../../protocol/generated/runtime.js";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
+import { kcat } from "../../harness/cli-tools.js";
 import { RawClient } from "../broker/raw-client.js";
-import { kcat } from "../broker/tools.js";
 
 /**
  * Admin APIs at the protocol level, for what KafkaJS 2.2 and kafka-python 2.0 cannot send:

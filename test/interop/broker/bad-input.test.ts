@@ -8,7 +8,7 @@ import {
 } from "../../../protocol/generated/messages/FetchRequest.js";
 import { buildBatch } from "../../../protocol/records/batch.js";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
-import { kcat } from "./tools.js";
+import { kcat } from "../../harness/cli-tools.js";
 
 /**
  * Bad input on the wire: random frames, truncated frames, oversized frames, garbage after a

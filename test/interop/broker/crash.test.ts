@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
-import { kcat } from "./tools.js";
+import { kcat } from "../../harness/cli-tools.js";
 
 /**
  * Crash test: kill -9 the broker while a producer (acks=1) is sending, restart it on the same

@@ -6,8 +6,8 @@ import {
 } from "../../../protocol/generated/messages/FetchRequest.js";
 import { batchesIn, decodeBatch } from "../../../protocol/records/batch.js";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
+import { kcat } from "../../harness/cli-tools.js";
 import { RawClient } from "./raw-client.js";
-import { kcat } from "./tools.js";
 
 /**
  * Fetch semantics at the protocol level against a broker process: long polls woken by appends,

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProduceRequest } from "../../../protocol/generated/messages/ProduceRequest.js";
 import { buildBatch } from "../../../protocol/records/batch.js";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
+import { kcat, runTool } from "../../harness/cli-tools.js";
 import { RawClient } from "./raw-client.js";
-import { kcat, runTool } from "./tools.js";
 
 /**
  * Clients may not produce to the internal topics (__consumer_offsets, __transaction_state): each

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrokerProcess, REPO_ROOT, startBroker } from "../../harness/broker-process.js";
-import { runTool } from "./tools.js";
+import { runTool } from "../../harness/cli-tools.js";
 
 /**
  * kafka-python 2.0.2 (Debian's python3-kafka, an independent client) against a fresh broker:

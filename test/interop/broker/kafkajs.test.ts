@@ -1,7 +1,7 @@
 import { CompressionTypes, Kafka, logLevel, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
-import { kcat } from "./tools.js";
+import { kcat } from "../../harness/cli-tools.js";
 
 /**
  * KafkaJS producer against a fresh broker process (topic auto-creation, acks 1/-1/0, gzip,

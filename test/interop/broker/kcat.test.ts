@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
-import { kcat } from "./tools.js";
+import { kcat } from "../../harness/cli-tools.js";
 
 /**
  * kcat (librdkafka) against a freshly started broker process: metadata, produce with keys,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
-import { kcat } from "./tools.js";
+import { kcat } from "../../harness/cli-tools.js";
 
 /** The HTTP side port of a broker process: Prometheus metrics named like the JMX exporter's, probes. */
 let broker: BrokerProcess;

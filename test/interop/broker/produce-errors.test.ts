@@ -4,8 +4,8 @@ import type { ProduceRequest } from "../../../protocol/generated/messages/Produc
 import { buildBatch } from "../../../protocol/records/batch.js";
 import { BATCH } from "../../../protocol/records/header.js";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
+import { kcat } from "../../harness/cli-tools.js";
 import { RawClient } from "./raw-client.js";
-import { kcat } from "./tools.js";
 
 /**
  * Produce validation at the protocol level: MESSAGE_TOO_LARGE, CORRUPT_MESSAGE, INVALID_RECORD

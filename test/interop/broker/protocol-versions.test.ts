@@ -7,8 +7,8 @@ import {
 import { defaultListOffsetsRequestListOffsetsPartition } from "../../../protocol/generated/messages/ListOffsetsRequest.js";
 import { buildBatch } from "../../../protocol/records/batch.js";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
+import { kcat } from "../../harness/cli-tools.js";
 import { RawClient } from "./raw-client.js";
-import { kcat } from "./tools.js";
 
 /** Version-specific behaviour: topic ids (Metadata v12, Fetch v13+), ListOffsets specials and v0, old versions. */
 let broker: BrokerProcess;

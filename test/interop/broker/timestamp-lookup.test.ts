@@ -4,7 +4,7 @@ import { compress as zstdCompress, decompress as zstdDecompress } from "@mongodb
 import { CompressionCodecs, CompressionTypes, Kafka, logLevel, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
-import { kcat } from "./tools.js";
+import { kcat } from "../../harness/cli-tools.js";
 
 /**
  * Offset by timestamp inside ONE compressed batch. kcat cannot set per-message timestamps when

@@ -1,7 +1,8 @@
 import type { Consumer, Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrokerProcess, runGregor } from "../../harness/broker-process.js";
-import { kafkaFor, startGroupBroker, waitFor } from "./helpers.js";
+import { waitFor } from "../../harness/cli-tools.js";
+import { kafkaFor, startGroupBroker } from "./helpers.js";
 
 /**
  * `gregor consumer-groups` against a broker whose group is driven by KafkaJS: list, describe

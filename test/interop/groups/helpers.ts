@@ -26,18 +26,6 @@ export function kafkaFor(bootstrap: string, clientId = "gregor-groups-test"): Ka
   });
 }
 
-export async function waitFor(
-  what: string,
-  cond: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Produce `count` keyed messages spread over every partition of `topic` (explicit partitions). */
 export async function produceSpread(
   kafka: Kafka,

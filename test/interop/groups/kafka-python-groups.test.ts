@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrokerProcess, REPO_ROOT } from "../../harness/broker-process.js";
-import { runTool } from "../broker/tools.js";
+import { runTool } from "../../harness/cli-tools.js";
 import { kafkaFor, produceSpread, startGroupBroker } from "./helpers.js";
 
 /**

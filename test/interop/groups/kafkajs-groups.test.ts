@@ -1,7 +1,8 @@
 import type { Consumer, Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import type { BrokerProcess } from "../../harness/broker-process.js";
-import { kafkaFor, produceSpread, startGroupBroker, waitFor } from "./helpers.js";
+import { waitFor } from "../../harness/cli-tools.js";
+import { kafkaFor, produceSpread, startGroupBroker } from "./helpers.js";
 
 /**
  * Three KafkaJS consumers share one group over a six-partition topic. One of them leaves cleanly

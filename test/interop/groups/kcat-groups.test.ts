@@ -2,8 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrokerProcess } from "../../harness/broker-process.js";
+import { waitFor } from "../../harness/cli-tools.js";
 import { RawClient } from "../broker/raw-client.js";
-import { kafkaFor, produceSpread, startGroupBroker, waitFor } from "./helpers.js";
+import { kafkaFor, produceSpread, startGroupBroker } from "./helpers.js";
 
 /**
  * librdkafka (kcat -G): two balanced consumers split a topic's partitions; with

@@ -1,7 +1,8 @@
 import type { Consumer } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import type { BrokerProcess } from "../../harness/broker-process.js";
-import { kafkaFor, produceSpread, startGroupBroker, waitFor } from "./helpers.js";
+import { waitFor } from "../../harness/cli-tools.js";
+import { kafkaFor, produceSpread, startGroupBroker } from "./helpers.js";
 
 /**
  * Committed offsets and groups survive broker restarts (clean SIGTERM and a SIGKILL crash): the

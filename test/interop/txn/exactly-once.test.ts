@@ -1,7 +1,8 @@
 import type { Admin, Kafka, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
-import { kafkaFor, kcatRead, run, startTxnBroker, TXN_TEST_OVERRIDES, valuesOf } from "./helpers.js";
+import { runTool } from "../../harness/cli-tools.js";
+import { kafkaFor, kcatRead, startTxnBroker, TXN_TEST_OVERRIDES, valuesOf } from "./helpers.js";
 
 /**
  * Consume-transform-produce with sendOffsets (KafkaJS transactional producer, offsets committed
@@ -37,7 +38,7 @@ beforeAll(async () => {
   });
   await a.disconnect();
   const lines = Array.from({ length: N }, (_, i) => `r${i}`).join("\n");
-  const r = await run("kcat", ["-P", "-b", broker.bootstrap, "-t", IN, "-p", "0"], `${lines}\n`);
+  const r = await runTool("kcat", ["-P", "-b", broker.bootstrap, "-t", IN, "-p", "0"], `${lines}\n`);
   expect(r.code, r.stderr).toBe(0);
 });
 
@@ -66,7 +67,7 @@ async function committedOffset(): Promise<number> {
 }
 
 async function readInput(from: number, count: number): Promise<string[]> {
-  const r = await run("kcat", [
+  const r = await runTool("kcat", [
     "-C",
     "-b",
     broker.bootstrap,

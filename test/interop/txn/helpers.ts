@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
 import { Kafka, logLevel } from "kafkajs";
 import { BrokerConnection } from "../../../cli/kafka-client.js";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
+import { runTool } from "../../harness/cli-tools.js";
 
 /** Shared bits of the transaction interop tests. */
 
@@ -28,38 +28,13 @@ export function kafkaFor(bootstrap: string, clientId = "gregor-txn-test"): Kafka
   });
 }
 
-/** Run a program to completion; rejects on timeout. */
-export function run(
-  cmd: string,
-  args: string[],
-  input = "",
-  timeoutMs = 30_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${cmd} ${args.join(" ")} timed out; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
-
 /** Values of a whole topic read with kcat under an isolation level, as "partition:offset:value" lines. */
 export async function kcatRead(
   bootstrap: string,
   topic: string,
   isolation: "read_committed" | "read_uncommitted",
 ): Promise<string[]> {
-  const r = await run("kcat", [
+  const r = await runTool("kcat", [
     "-C",
     "-b",
     bootstrap,
@@ -86,16 +61,4 @@ export function valuesOf(lines: string[]): string[] {
 
 export function rawConnection(broker: BrokerProcess): Promise<BrokerConnection> {
   return BrokerConnection.open(broker.bootstrap, "gregor-txn-raw", 10_000);
-}
-
-export async function waitFor(
-  what: string,
-  cond: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

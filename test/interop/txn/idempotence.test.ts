@@ -3,7 +3,8 @@ import type { BrokerConnection } from "../../../cli/kafka-client.js";
 import { ErrorCode } from "../../../protocol/errors/index.js";
 import { buildBatch } from "../../../protocol/records/batch.js";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
-import { kafkaFor, kcatRead, rawConnection, run, startTxnBroker, TXN_TEST_OVERRIDES } from "./helpers.js";
+import { runTool } from "../../harness/cli-tools.js";
+import { kafkaFor, kcatRead, rawConnection, startTxnBroker, TXN_TEST_OVERRIDES } from "./helpers.js";
 
 /**
  * Idempotent producers against a real broker process: a retried batch (the same bytes sent again,
@@ -131,7 +132,7 @@ describe("idempotent produce", () => {
 
   it("librdkafka (kcat -X enable.idempotence=true) produces without errors", async () => {
     const lines = Array.from({ length: 300 }, (_, i) => `k${i}`).join("\n");
-    const r = await run(
+    const r = await runTool(
       "kcat",
       ["-P", "-b", broker.bootstrap, "-t", "idem-kcat", "-X", "enable.idempotence=true", "-X", "linger.ms=5"],
       `${lines}\n`,

@@ -4,7 +4,8 @@ import type { BrokerConnection } from "../../../cli/kafka-client.js";
 import { ErrorCode } from "../../../protocol/errors/index.js";
 import { buildBatch } from "../../../protocol/records/batch.js";
 import type { BrokerProcess } from "../../harness/broker-process.js";
-import { kafkaFor, kcatRead, rawConnection, startTxnBroker, valuesOf, waitFor } from "./helpers.js";
+import { waitFor } from "../../harness/cli-tools.js";
+import { kafkaFor, kcatRead, rawConnection, startTxnBroker, valuesOf } from "./helpers.js";
 
 /**
  * Transaction timeouts (transaction.max.timeout.ms, aborting transactions that outlive their

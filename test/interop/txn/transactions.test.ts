@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrokerConnection } from "../../../cli/kafka-client.js";
 import { ErrorCode } from "../../../protocol/errors/index.js";
 import { type BrokerProcess, runGregor } from "../../harness/broker-process.js";
-import { kafkaFor, kcatRead, rawConnection, run, startTxnBroker, valuesOf, waitFor } from "./helpers.js";
+import { runTool, waitFor } from "../../harness/cli-tools.js";
+import { kafkaFor, kcatRead, rawConnection, startTxnBroker, valuesOf } from "./helpers.js";
 
 /**
  * Transactions with real clients: KafkaJS transactional producers commit and abort; kcat reads
@@ -100,7 +101,7 @@ c.seek_to_beginning()
 for m in c:
     print('%d:%d:%s:%s' % (m.partition, m.offset, (m.key or b'').hex(), m.value.hex()))
 `;
-    const r = await run("/usr/bin/python3", ["-c", script, broker.bootstrap], "", 45_000);
+    const r = await runTool("/usr/bin/python3", ["-c", script, broker.bootstrap], "", 45_000);
     expect(r.code, r.stderr).toBe(0);
     const rows = r.stdout
       .split("\n")

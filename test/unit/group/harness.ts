@@ -10,39 +10,10 @@ import type {
   LogRecord,
   SyncGroupInput,
 } from "../../../broker/coordinator/group/types.js";
-import { KafkaError } from "../../../protocol/errors/index.js";
+import { flushImmediates, MemoryCoordinatorLog } from "../../harness/memory-log.js";
 
 /** __consumer_offsets in memory; can fail appends or hold them in flight. */
-export class MemoryLog implements GroupLogWriter {
-  readonly partitions = new Map<number, LogRecord[]>();
-  failWith: number | null = null;
-  private gate: Promise<void> | null = null;
-  private openGate: (() => void) | null = null;
-
-  async append(partition: number, records: { key: Buffer; value: Buffer | null }[]): Promise<void> {
-    if (this.gate) await this.gate;
-    if (this.failWith !== null) throw new KafkaError(this.failWith);
-    const list = this.partitions.get(partition) ?? [];
-    list.push(...records.map((r) => ({ key: Buffer.from(r.key), value: r.value && Buffer.from(r.value) })));
-    this.partitions.set(partition, list);
-  }
-
-  /** Appends wait until release() is called. */
-  hold(): void {
-    this.gate = new Promise((r) => {
-      this.openGate = r;
-    });
-  }
-
-  release(): void {
-    this.openGate?.();
-    this.gate = null;
-  }
-
-  records(partition: number): LogRecord[] {
-    return this.partitions.get(partition) ?? [];
-  }
-
+export class MemoryLog extends MemoryCoordinatorLog implements GroupLogWriter {
   all(): LogRecord[] {
     return [...this.partitions.values()].flat();
   }
@@ -72,8 +43,8 @@ export async function setup(
 }
 
 /** Lets promise callbacks (and in-memory appends) run. */
-export async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+export function flush(): Promise<void> {
+  return flushImmediates(5);
 }
 
 export interface Tracked<T> {

@@ -10,43 +10,12 @@ import type {
 import type { ProducerIdAllocator } from "../../../broker/coordinator/txn/producer-ids.js";
 import { decodeTxnRecord } from "../../../broker/coordinator/txn/records.js";
 import type { TxnTransit } from "../../../broker/coordinator/txn/state.js";
-import type {
-  TxnCoordinatorConfig,
-  TxnLogRecord,
-  TxnLogWriter,
-} from "../../../broker/coordinator/txn/types.js";
-import { ErrorCode, KafkaError } from "../../../protocol/errors/index.js";
+import type { TxnCoordinatorConfig, TxnLogWriter } from "../../../broker/coordinator/txn/types.js";
+import { ErrorCode } from "../../../protocol/errors/index.js";
+import { flushImmediates, Gate, MemoryCoordinatorLog } from "../../harness/memory-log.js";
 
 /** __transaction_state in memory; can fail appends or hold them in flight. */
-export class MemoryTxnLog implements TxnLogWriter {
-  readonly partitions = new Map<number, TxnLogRecord[]>();
-  failWith: number | null = null;
-  private gate: Promise<void> | null = null;
-  private openGate: (() => void) | null = null;
-
-  async append(partition: number, records: { key: Buffer; value: Buffer | null }[]): Promise<void> {
-    if (this.gate) await this.gate;
-    if (this.failWith !== null) throw new KafkaError(this.failWith);
-    const list = this.partitions.get(partition) ?? [];
-    list.push(...records.map((r) => ({ key: Buffer.from(r.key), value: r.value && Buffer.from(r.value) })));
-    this.partitions.set(partition, list);
-  }
-
-  hold(): void {
-    this.gate = new Promise((r) => {
-      this.openGate = r;
-    });
-  }
-
-  release(): void {
-    this.openGate?.();
-    this.gate = null;
-  }
-
-  records(partition: number): TxnLogRecord[] {
-    return this.partitions.get(partition) ?? [];
-  }
-
+export class MemoryTxnLog extends MemoryCoordinatorLog implements TxnLogWriter {
   /** Decoded values written for one transactional id, oldest first (null = tombstone). */
   history(partition: number, transactionalId: string): (TxnTransit | null)[] {
     return this.records(partition)
@@ -61,26 +30,23 @@ export class RecordingMarkers implements MarkerWriter {
   readonly calls: MarkerRequest[] = [];
   answer: (req: MarkerRequest, attempt: number) => MarkerPartitionResult[] | Error = (req) =>
     req.partitions.map((tp) => ({ ...tp, errorCode: ErrorCode.NONE }));
-  private gate: Promise<void> | null = null;
-  private openGate: (() => void) | null = null;
+  private readonly gate = new Gate();
 
   async writeMarkers(req: MarkerRequest): Promise<MarkerPartitionResult[]> {
     this.calls.push({ ...req, partitions: req.partitions.map((tp) => ({ ...tp })) });
-    if (this.gate) await this.gate;
+    const held = this.gate.pending;
+    if (held) await held;
     const a = this.answer(req, this.calls.length);
     if (a instanceof Error) throw a;
     return a;
   }
 
   hold(): void {
-    this.gate = new Promise((r) => {
-      this.openGate = r;
-    });
+    this.gate.hold();
   }
 
   release(): void {
-    this.openGate?.();
-    this.gate = null;
+    this.gate.release();
   }
 }
 
@@ -132,6 +98,6 @@ export async function setup(
 }
 
 /** Let pending promise callbacks run (background marker/complete work that is not waiting on time). */
-export async function flush(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+export function flush(): Promise<void> {
+  return flushImmediates(20);
 }
