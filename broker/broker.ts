@@ -100,6 +100,7 @@ export class Broker {
       logger: log.child({ component: "storage" }),
       retentionCheckIntervalMs: Number(cfg.props.get("log.retention.check.interval.ms") ?? 300000),
       cleanerBackoffMs: Number(cfg.props.get("log.cleaner.backoff.ms") ?? 15000),
+      cleanerEnabled: (cfg.props.get("log.cleaner.enable") ?? "true").trim().toLowerCase() !== "false",
     });
     this.managers.push(dataManager);
     let metaManager = dataManager;

@@ -10,6 +10,7 @@ import type { ApiHandler, BrokerServices } from "./context.js";
  * ListOffsets: offsets by timestamp. Special timestamps: -1 latest (the high watermark),
  * -2 earliest, -3 the record with the largest timestamp (v7+), -4 earliest local (v8+),
  * -5 latest tiered (v9+; no tiered storage here, so "none"). v0 answers with a list of offsets.
+ * Results are bounded by the isolation level's last fetchable offset (see listPartition).
  */
 const LATEST_TIERED = -5n;
 const READ_COMMITTED = 1;
@@ -62,10 +63,14 @@ async function listPartition(
     if (found && rp.maxNumOffsets > 0) r.oldStyleOffsets = [found.offset];
     return r;
   }
-  if (found && ts === -1n && isolationLevel === READ_COMMITTED && log.lastStableOffset) {
-    // Latest for a read_committed consumer is the last stable offset, not the high watermark.
-    found = { ...found, offset: log.lastStableOffset() };
-  }
+  // Kafka bounds consumer lookups by the last fetchable offset: the last stable offset for
+  // read_committed, the high watermark (the log end on this single node) for read_uncommitted.
+  // Latest answers that bound; a timestamp or max-timestamp hit at or past it is "no offset";
+  // earliest (-2, -4) is not bounded.
+  const lastFetchable =
+    isolationLevel === READ_COMMITTED && log.lastStableOffset ? log.lastStableOffset() : log.logEndOffset;
+  if (found && ts === -1n) found = { ...found, offset: lastFetchable };
+  else if (found && ts !== -2n && ts !== -4n && found.offset >= lastFetchable) found = null;
   if (found) {
     r.offset = found.offset;
     r.timestamp = found.timestamp;

@@ -220,10 +220,29 @@ export class ProducerLog {
     return out.info;
   }
 
-  /** The last stable offset (read_committed limit); the log start while the state is loading. */
+  /**
+   * The last stable offset (read_committed limit); the log start while the state is loading. Like
+   * Kafka's first unstable offset, never below the log start (DeleteRecords may pass an open
+   * transaction's first offset).
+   */
   lastStableOffset(): bigint {
-    if (!this.state) return this.log.logStartOffset;
-    return this.state.lastStableOffset(this.log.logEndOffset);
+    const start = this.log.logStartOffset;
+    if (!this.state) return start;
+    const lso = this.state.lastStableOffset(this.log.logEndOffset);
+    if (lso < start) return start; // bigint: no Math.max
+    return lso;
+  }
+
+  /**
+   * DeleteRecords: move the log start, then tell the producer state (Kafka calls
+   * onLogStartOffsetIncremented on every increment; a move inside a segment deletes no segment,
+   * so the segmentDeleted event alone would miss it).
+   */
+  async deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    await this.ready.catch(() => undefined);
+    const lowWatermark = await this.log.deleteRecordsBefore(offset);
+    this.state?.onLogStartOffsetIncremented(this.log.logStartOffset);
+    return lowWatermark;
   }
 
   abortedTransactions(fetchOffset: bigint, upperBoundOffset: bigint): FetchAbortedTxn[] {

@@ -1,7 +1,8 @@
 /**
  * One ProducerLog per partition log, and the view handlers get from the log store: the partition
  * log itself (admin operations, reads) with `append` routed through the producer state and the
- * producer-state calls (appendClient, appendMarker, lastStableOffset, abortedTransactions) added.
+ * producer-state calls (appendClient, appendMarker, lastStableOffset, abortedTransactions) added;
+ * deleteRecordsBefore goes through the ProducerLog so the producer state learns the new log start.
  */
 import type { Logger } from "pino";
 import { DEFAULT_PRODUCER_STATE_CONFIG, type ProducerStateConfig } from "../producer/index.js";
@@ -18,6 +19,7 @@ const OVERRIDES = new Set<PropertyKey>([
   "openTransactionFirstOffset",
   "openTransactions",
   "producerState",
+  "deleteRecordsBefore",
 ]);
 
 export interface ProducerLogsOptions {

@@ -145,6 +145,11 @@ export class PartitionProducerState {
     this.manager.onHighWatermarkUpdated(highWatermark);
   }
 
+  /** The log start moved inside a segment (DeleteRecords); segment deletions call onSegmentsDeleted. */
+  onLogStartOffsetIncremented(newLogStartOffset: bigint): void {
+    this.manager.onLogStartOffsetIncremented(newLogStartOffset);
+  }
+
   /**
    * Aborted transactions overlapping a read_committed fetch of [fetchOffset, upperBoundOffset) —
    * upperBoundOffset being the offset after the last fetched batch (Kafka: the next batch's offset,

@@ -40,6 +40,8 @@ export interface LogManagerOptions {
   checkpointIntervalMs?: number;
   /** log.cleaner.backoff.ms (default 15000) */
   cleanerBackoffMs?: number;
+  /** log.cleaner.enable (default true): false means compacted logs are never cleaned. */
+  cleanerEnabled?: boolean;
 }
 
 interface Entry {
@@ -206,6 +208,10 @@ export class LogManager {
 
   // ---- background work ----
 
+  get cleanerEnabled(): boolean {
+    return this.opts.cleanerEnabled ?? true;
+  }
+
   startBackgroundTasks(): void {
     if (this.timers.length || this.closed) return;
     const every = (ms: number, name: string, task: () => Promise<unknown>) => {
@@ -218,7 +224,8 @@ export class LogManager {
       this.timers.push(t);
     };
     every(this.opts.retentionCheckIntervalMs ?? 300_000, "retention", () => this.runRetentionOnce());
-    every(this.opts.cleanerBackoffMs ?? 15_000, "cleaner", () => this.runCleanerOnce());
+    if (this.cleanerEnabled)
+      every(this.opts.cleanerBackoffMs ?? 15_000, "cleaner", () => this.runCleanerOnce());
     every(this.opts.flushSchedulerIntervalMs ?? 1000, "flush", () => this.runFlushOnce());
     every(this.opts.checkpointIntervalMs ?? 60_000, "checkpoint", async () => this.writeCheckpoints());
   }
@@ -240,6 +247,8 @@ export class LogManager {
 
   /** Compact every log that needs it; returns how many logs were cleaned. */
   async runCleanerOnce(): Promise<number> {
+    // Like Kafka's LogManager, a disabled cleaner is never started, so nothing gets compacted.
+    if (!this.cleanerEnabled) return 0;
     let n = 0;
     for (const e of [...this.logs.values()]) {
       if (e.log.isClosed) continue;
