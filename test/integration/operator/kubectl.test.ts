@@ -37,6 +37,7 @@ afterAll(async () => {
   await server?.close();
 });
 
+// Skipped only where .tools/kubectl is missing; `bash test/setup.sh` (run by `npm test`) unpacks it.
 describe.skipIf(!existsSync(KUBECTL))("kubectl and `gregor operator` against the test API server", () => {
   // tsx compiles the CLI at start: allow for a loaded machine.
   it("applies crds/, then applies, gets and deletes an example KafkaCluster", {

@@ -179,6 +179,7 @@ function kcat(
   });
 }
 
+// Skipped only where kcat is missing; `bash test/setup.sh` (run by `npm test`) installs it.
 describe.skipIf(!hasKcat)("kcat (librdkafka) against the capture server", () => {
   let server: CaptureServer;
   beforeAll(async () => {
@@ -248,6 +249,7 @@ p.close(10)
 print("version", p.config["api_version"])
 `;
 
+// Skipped only where kafka-python is missing; `bash test/setup.sh` (run by `npm test`) installs python3-kafka.
 describe.skipIf(!hasKafkaPython)("kafka-python against the capture server", () => {
   it("detects a modern broker from the advertised ranges and produces records that decode exactly", async () => {
     const server = await startCaptureServer({ partitions: 1 });

@@ -23,6 +23,7 @@ interface Run {
   stderr: string;
 }
 
+// Skipped only where .tools/kubectl is missing; `bash test/setup.sh` (run by `npm test`) unpacks it.
 describe.skipIf(!HAVE_KUBECTL)("test API server: real kubectl", () => {
   let server: KubeApiServer;
   let dir: string;
@@ -168,6 +169,7 @@ describe.skipIf(!HAVE_KUBECTL)("test API server: real kubectl", () => {
     expect(await ok(["get", "sts"], undefined)).toBe("");
   });
 
+  // crds/ and deploy/examples/ are committed, so this runs; it is skipped only in a tree without them.
   it.skipIf(!HAVE_GREGOR_CRDS)(
     "applies crds/ and applies, gets and deletes a KafkaCluster from deploy/examples",
     async () => {
