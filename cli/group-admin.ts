@@ -1,6 +1,12 @@
 /** Group administration over KafkaClient: what kafka-consumer-groups.sh needs. */
+
+import {
+  type BrokerConnection,
+  describeError,
+  type KafkaClient,
+  KafkaClientError,
+} from "../protocol/client/kafka-client.js";
 import type { ResponseByKey } from "../protocol/framing.js";
-import { type BrokerConnection, describeError, type KafkaClient, KafkaClientError } from "./kafka-client.js";
 
 const RETRIABLE_COORDINATOR = new Set([14, 15, 16]); // LOAD_IN_PROGRESS, NOT_AVAILABLE, NOT_COORDINATOR
 

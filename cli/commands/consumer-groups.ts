@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
+import { describeError, KafkaClient, KafkaClientError } from "../../protocol/client/kafka-client.js";
 import { readConsumerProtocolAssignment } from "../../protocol/generated/messages/ConsumerProtocolAssignment.js";
 import { Reader } from "../../protocol/primitives/reader.js";
 import { type CommittedOffset, type DescribedGroup, GroupAdmin } from "../group-admin.js";
 import { integer, parseDateTime, planReset, type Scenario, UsageError } from "../group-reset.js";
-import { describeError, KafkaClient, KafkaClientError } from "../kafka-client.js";
 
 /**
  * `gregor consumer-groups`, like kafka-consumer-groups.sh:

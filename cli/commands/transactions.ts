@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
+import { describeError, KafkaClient, KafkaClientError } from "../../protocol/client/kafka-client.js";
 import { ErrorCode } from "../../protocol/errors/index.js";
-import { describeError, KafkaClient, KafkaClientError } from "../kafka-client.js";
 
 /**
  * `gregor transactions`, like kafka-transactions.sh:

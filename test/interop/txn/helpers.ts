@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from "kafkajs";
-import { BrokerConnection } from "../../../cli/kafka-client.js";
+import { BrokerConnection } from "../../../protocol/client/kafka-client.js";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";
 import { runTool } from "../../harness/cli-tools.js";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrokerConnection } from "../../../cli/kafka-client.js";
+import type { BrokerConnection } from "../../../protocol/client/kafka-client.js";
 import { ErrorCode } from "../../../protocol/errors/index.js";
 import { buildBatch } from "../../../protocol/records/batch.js";
 import { type BrokerProcess, startBroker } from "../../harness/broker-process.js";

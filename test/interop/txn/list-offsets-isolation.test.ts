@@ -1,6 +1,6 @@
 import type { Admin, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrokerConnection } from "../../../cli/kafka-client.js";
+import type { BrokerConnection } from "../../../protocol/client/kafka-client.js";
 import type { BrokerProcess } from "../../harness/broker-process.js";
 import { kafkaFor, rawConnection, startTxnBroker } from "./helpers.js";
 

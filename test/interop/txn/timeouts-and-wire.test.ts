@@ -1,6 +1,6 @@
 import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrokerConnection } from "../../../cli/kafka-client.js";
+import type { BrokerConnection } from "../../../protocol/client/kafka-client.js";
 import { ErrorCode } from "../../../protocol/errors/index.js";
 import { buildBatch } from "../../../protocol/records/batch.js";
 import type { BrokerProcess } from "../../harness/broker-process.js";

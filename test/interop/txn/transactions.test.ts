@@ -1,6 +1,6 @@
 import type { Kafka, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrokerConnection } from "../../../cli/kafka-client.js";
+import type { BrokerConnection } from "../../../protocol/client/kafka-client.js";
 import { ErrorCode } from "../../../protocol/errors/index.js";
 import { type BrokerProcess, runGregor } from "../../harness/broker-process.js";
 import { runTool, waitFor } from "../../harness/cli-tools.js";

@@ -1,11 +1,11 @@
 /**
- * A small Kafka client for the CLI's admin commands: one connection per broker, request/response
+ * A small Kafka client for the CLI, the operator and tools: one connection per broker, request/response
  * over our codec (protocol/framing), ApiVersions on connect so a request the broker cannot take
  * fails with a clear message instead of a closed socket. Not a general client: no retries beyond
  * what callers do, no pipelining limits, no TLS/SASL yet.
  */
 import { connect, type Socket } from "node:net";
-import { errorInfo } from "../protocol/errors/index.js";
+import { errorInfo } from "../errors/index.js";
 import {
   type ApiKeyNumber,
   decodeResponse,
@@ -13,8 +13,8 @@ import {
   peekCorrelationId,
   type RequestByKey,
   type ResponseByKey,
-} from "../protocol/framing.js";
-import { apiInfo } from "../protocol/generated/api-keys.js";
+} from "../framing.js";
+import { apiInfo } from "../generated/api-keys.js";
 
 export class KafkaClientError extends Error {
   override name = "KafkaClientError";
